@@ -16,12 +16,13 @@ import type pg from 'pg';
 import type { Db } from '../db/index.js';
 import type { ServerConfig } from '../server/config.js';
 import { VERSION } from '../server/config.js';
-import { ApiError, Messages, validationDetail, type ResponseBody, type ValidationError } from './errors.js';
+import { ApiError, Messages, type ResponseBody, type ValidationError } from './errors.js';
 import { authenticate, type AuthContext, type AuthState } from './auth.js';
 import { AuthCache } from './authcache.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { RateLimiter } from './ratelimit.js';
-import { validateFields } from './validation.js';
+import { validateFields, validationFailedDetail } from './validation.js';
+import { setDefaultHashIterations } from './password.js';
 import { registerApi } from '../api/index.js';
 
 export type AuthMode = 'none' | 'optional' | 'required';
@@ -94,6 +95,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<OrgdApp> {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as OrgdApp;
 
+  // The dummy hash compared for unknown users costs what a real one costs.
+  setDefaultHashIterations(opts.config.passwordIterations);
   const authCache = new AuthCache<AuthState>();
   if (opts.listenUrl) await authCache.listen(opts.listenUrl);
   const deps: AppDeps = {
@@ -268,7 +271,7 @@ export function mapValidation(errors: AjvError[], context: string | undefined, b
       const field = fieldOf(e);
       if (seen.has(field)) continue;
       seen.add(field);
-      validations.push({ field, detail: validationDetail(tagOf(e), valueAt(body, e)) });
+      validations.push({ field, detail: validationFailedDetail(tagOf(e), valueAt(body, e)) });
     }
     return new ApiError(400, Messages.validationFailed, undefined, validations);
   }

@@ -49,9 +49,3 @@ export const invalidQuery = (validations: ValidationError[]): ApiError =>
   new ApiError(400, Messages.invalidQuery, undefined, validations);
 export const unauthorized = (detail: string, message: string = Messages.signedOut): ApiError =>
   new ApiError(401, message, detail);
-
-/** `Validation failed for tag "<tag>" with value: "<value>"`, as Coder's validator reports it. */
-export function validationDetail(tag: string, value: unknown): string {
-  const shown = value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  return `Validation failed for tag "${tag}" with value: "${shown}"`;
-}

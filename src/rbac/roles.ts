@@ -176,10 +176,6 @@ export function roleIdentifierOf(role: Role): RoleIdentifier {
   return { name: role.name, organizationId: role.organization_id };
 }
 
-function toIdentifier(id: RoleIdentifier | string): RoleIdentifier {
-  return typeof id === 'string' ? parseRoleIdentifier(id) : id;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Permission list builders
 
@@ -644,7 +640,8 @@ export function builtInDisplayName(name: string): string {
  * name and must not resolve to it).
  */
 export function builtInRole(id: RoleIdentifier | string, orgSettings?: OrgSettings): Role | undefined {
-  const identifier = toIdentifier(id);
+  const identifier = typeof id === 'string' ? tryParseRoleIdentifier(id) : id;
+  if (identifier === undefined) return undefined;
   const definition = definitions.get(identifier.name);
   if (definition === undefined) return undefined;
   if (definition.orgScoped !== (identifier.organizationId !== '')) return undefined;

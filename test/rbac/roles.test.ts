@@ -103,6 +103,7 @@ describe('built-in roles', () => {
     expect(builtInRole('organization-admin')).toBeUndefined();
     expect(builtInRole(`organization-admin:${ORG}`)?.organization_id).toBe(ORG);
     expect(builtInRole('no-such-role')).toBeUndefined();
+    expect(builtInRole('owner:not-a-uuid')).toBeUndefined();
   });
 
   it('returns the same object for the same identifier, sharing permission arrays across orgs', () => {
