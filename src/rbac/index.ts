@@ -16,3 +16,4 @@ export * from './authorize.js';
 export * from './sqlfilter.js';
 export * from './assign.js';
 export * from './customroles.js';
+export * from './load.js';

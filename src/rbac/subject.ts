@@ -210,6 +210,7 @@ function profileFor(orgLevel: PermissionSet, memberLevel: PermissionSet): OrgPro
       memberLists: memberLevel.lists,
     };
     profiles.set(memberLevel, profile);
+    trieSize++;
   }
   return profile;
 }
