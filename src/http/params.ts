@@ -30,9 +30,9 @@ export async function resolveUserParam(req: FastifyRequest, db: Db, name = 'user
   let user: UserRow | undefined;
   if (raw === 'me') {
     if (!req.auth) throw badRequest('Cannot use "me" without a valid session.');
-    user = await db.selectFrom('users').selectAll().where('id', '=', req.auth.user.id).where('deleted', '=', false).executeTakeFirst();
-    if (!user) throw notFound();
-    return user;
+    // The session's own user row is current: any change to it invalidates the session cache.
+    if (req.auth.user.deleted) throw notFound();
+    return req.auth.user;
   }
   if (isUuid(raw)) {
     user = await db.selectFrom('users').selectAll().where('id', '=', raw.toLowerCase()).where('deleted', '=', false).executeTakeFirst();

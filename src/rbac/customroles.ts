@@ -1,6 +1,9 @@
 // Custom organization roles: validating a create/update request the way Coder's handler
 // (`validOrganizationRoleRequest`) and dbauthz (`customRoleCheck`) do, including the escalation
 // check that keeps an actor from writing a role stronger than themselves.
+
+// The name rule is shared with every other name of the API; it is a pure function.
+import { validateName } from '../http/validation.js';
 import { authorize, type AuthzObject } from './authorize.js';
 import { WILDCARD, isValidPermission, permissionProblem } from './policy.js';
 import { isReservedRoleName, type Permission, type Role } from './roles.js';
@@ -39,19 +42,9 @@ export interface CustomRoleValidationOptions {
   mode: 'create' | 'update';
 }
 
-// Coder's generic name rule (codersdk.NameValid). The HTTP layer owns a validateName of its own;
-// this copy keeps the rbac core free of HTTP imports.
-const NAME_PATTERN = /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/;
-
-/** Why a role name breaks the name rule, in Coder's words, or undefined when it is valid. */
+/** Why a role name breaks Coder's generic name rule (`codersdk.NameValid`), or undefined. */
 export function roleNameProblem(name: string): string | undefined {
-  // Go measures bytes, not characters.
-  const length = Buffer.byteLength(name, 'utf8');
-  if (length > 32) return 'must be <= 32 characters';
-  if (length < 1) return 'must be >= 1 character';
-  if (name === 'new' || name === 'create') return `cannot use "${name}" as a name`;
-  if (!NAME_PATTERN.test(name)) return 'must be alphanumeric with hyphens';
-  return undefined;
+  return validateName(name) ?? undefined;
 }
 
 const FAILED = 'Failed to update role permissions';
