@@ -35,8 +35,10 @@ export async function waitFor200(url: string, timeoutMs = 30_000): Promise<void>
   }
 }
 
+/** Resolves when the child has exited (also when it already has, by code or by signal). */
 export function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.on('exit', (c) => r(c)));
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((r) => child.once('exit', (c) => r(c)));
 }
 
 export function percentile(sortedMs: number[], p: number): number {
