@@ -1,7 +1,7 @@
 // Database rows -> wire objects. One place, so every route answers the same shapes.
-import type { ApiKeyRow, UserRow } from '../db/index.js';
+import type { ApiKeyRow, OrganizationRow, UserRow } from '../db/index.js';
 import { slimRole } from '../rbac/index.js';
-import type { APIKey, ReducedUser, SlimRole, User } from './schemas.js';
+import type { APIKey, MinimalOrganization, Organization, ReducedUser, SlimRole, User } from './schemas.js';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -57,4 +57,22 @@ export function toApiKey(k: ApiKeyRow): APIKey {
     lifetime_seconds: Number(k.lifetime_seconds),
     allow_list: [{ type: '*', id: '*' }],
   };
+}
+
+export function toOrganization(o: OrganizationRow): Organization {
+  return {
+    id: o.id,
+    name: o.name,
+    display_name: o.display_name,
+    icon: o.icon,
+    description: o.description,
+    created_at: iso(o.created_at),
+    updated_at: iso(o.updated_at),
+    is_default: o.is_default,
+    default_org_member_roles: [...o.default_org_member_roles],
+  };
+}
+
+export function toMinimalOrganization(o: Pick<OrganizationRow, 'id' | 'name' | 'display_name' | 'icon'>): MinimalOrganization {
+  return { id: o.id, name: o.name, display_name: o.display_name, icon: o.icon };
 }

@@ -1,6 +1,18 @@
-// Writes audit entries. An entry is appended to the hash chain inside the caller's transaction, so
-// it commits or rolls back with the change it records. The append locks the chain head row: writers
-// queue there for the few microseconds between their append and their commit.
+// Writes audit entries. An entry is appended to one of the audit log's parallel hash chains
+// ("lanes", audit_chain_head rows 1..16) inside the caller's transaction, so it commits or rolls
+// back with the change it records.
+//
+// The append locks its lane's head row until the transaction ends. With one chain, every audited
+// transaction queued on that lock through its commit's WAL flush, so concurrent commits could never
+// share a flush; with 16 lanes, up to 16 writers append and commit side by side. A writer takes any
+// lane nobody holds (SKIP LOCKED); only when all 16 are held does it wait, on one lane chosen at
+// random. A transaction that appends several entries keeps its lane (they are consecutive in it),
+// and since no transaction ever holds two lanes, waiting for a lane cannot deadlock.
+//
+// The append itself is the SQL function audit_log_append (0001_init.sql): one round trip, with
+// plans PL/pgSQL keeps per connection. It relies on READ COMMITTED, the callers' isolation: a head
+// row lock that waited returns the newest head. (At REPEATABLE READ or SERIALIZABLE PostgreSQL would
+// answer a concurrent head update with a serialization failure instead.)
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { sql } from 'kysely';
@@ -36,37 +48,27 @@ export function normalizeIp(ip: string | undefined): string | null {
   return net.isIP(v4) ? v4 : null;
 }
 
+/** How many lanes (parallel chains) the audit log has: audit_chain_head rows 1..AUDIT_LANES. */
+export const AUDIT_LANES = 16;
+
+/** The lane each open transaction holds (the Kysely Transaction object is the transaction). */
+const laneOfTransaction = new WeakMap<object, number>();
+
+/**
+ * Appends an entry to a lane and answers its id. A Transaction appends on the lane it already holds,
+ * or takes one and keeps it until it ends; a plain Db appends in an auto-commit statement.
+ */
 export async function appendAuditEntry(db: DbOrTx, e: AuditEntry): Promise<string> {
   const id = randomUUID();
-  const time = e.time ?? new Date();
-  await sql`
-    WITH head AS (
-      SELECT seq + 1 AS seq, hash AS prev_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE
-    ), entry AS (
-      SELECT head.seq, head.prev_hash,
-             ${id}::uuid AS id, ${time.toISOString()}::timestamptz AS time, ${e.userId}::uuid AS user_id,
-             ${e.organizationId ?? NIL_UUID}::uuid AS organization_id, ${normalizeIp(e.ip)}::inet AS ip,
-             ${e.userAgent ?? ''}::text AS user_agent, ${e.resourceType}::text AS resource_type,
-             ${e.resourceId}::uuid AS resource_id, ${e.resourceTarget}::text AS resource_target,
-             ${e.resourceIcon ?? ''}::text AS resource_icon, ${e.action}::text AS action,
-             ${JSON.stringify(e.diff)}::jsonb AS diff, ${e.statusCode}::integer AS status_code,
-             ${JSON.stringify(e.additionalFields ?? {})}::jsonb AS additional_fields,
-             ${e.requestId}::uuid AS request_id
-        FROM head
-    ), inserted AS (
-      INSERT INTO audit_logs (seq, id, time, user_id, organization_id, ip, user_agent, resource_type,
-                              resource_id, resource_target, resource_icon, action, diff, status_code,
-                              additional_fields, request_id, prev_hash, hash)
-      SELECT seq, id, time, user_id, organization_id, ip, user_agent, resource_type, resource_id,
-             resource_target, resource_icon, action, diff, status_code, additional_fields, request_id,
-             prev_hash,
-             audit_log_hash(prev_hash, seq, id, time, user_id, organization_id, ip, user_agent,
-                            resource_type, resource_id, resource_target, resource_icon, action, diff,
-                            status_code, additional_fields, request_id)
-        FROM entry
-      RETURNING seq, hash
-    )
-    UPDATE audit_chain_head h SET seq = inserted.seq, hash = inserted.hash FROM inserted WHERE h.id = 1
-  `.execute(db);
+  const held = db.isTransaction ? laneOfTransaction.get(db) : undefined;
+  const { rows } = await sql<{ lane: number }>`
+    SELECT audit_log_append(
+      ${held ?? null}::smallint, ${id}::uuid, ${e.time?.toISOString() ?? null}::timestamptz, ${e.userId}::uuid,
+      ${e.organizationId ?? NIL_UUID}::uuid, ${normalizeIp(e.ip)}::inet, ${e.userAgent ?? ''}::text,
+      ${e.resourceType}::text, ${e.resourceId}::uuid, ${e.resourceTarget}::text, ${e.resourceIcon ?? ''}::text,
+      ${e.action}::text, ${JSON.stringify(e.diff)}::jsonb, ${e.statusCode}::integer,
+      ${JSON.stringify(e.additionalFields ?? {})}::jsonb, ${e.requestId}::uuid
+    ) AS lane`.execute(db);
+  if (db.isTransaction) laneOfTransaction.set(db, rows[0].lane);
   return id;
 }

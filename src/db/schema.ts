@@ -103,6 +103,12 @@ export interface GroupMembersTable {
   user_id: string;
 }
 
+/** Live member count per organization (0003), kept by triggers; read by paginated-members. */
+export interface OrganizationMemberCountsTable {
+  organization_id: string;
+  members: ColumnType<string, number | string | undefined, number | string>;
+}
+
 export interface UserLinksTable {
   user_id: string;
   login_type: LoginType;
@@ -117,6 +123,9 @@ export interface RuntimeConfigTable {
 }
 
 export interface AuditLogsTable {
+  /** The lane (1..16): one of the parallel hash chains. */
+  chain: ColumnType<number, number, never>;
+  /** The position within the lane, from 1. */
   seq: ColumnType<string, number | string, never>;
   id: string;
   time: ColumnType<Date, Date | string, never>;
@@ -137,6 +146,7 @@ export interface AuditLogsTable {
   hash: Buffer;
 }
 
+/** One row per lane (id 1..16): the lane's last seq and hash. */
 export interface AuditChainHeadTable {
   id: number;
   seq: ColumnType<string, number | string, number | string>;
@@ -147,6 +157,7 @@ export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
   organization_members: OrganizationMembersTable;
+  organization_member_counts: OrganizationMemberCountsTable;
   api_keys: ApiKeysTable;
   custom_roles: CustomRolesTable;
   groups: GroupsTable;

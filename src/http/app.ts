@@ -18,12 +18,13 @@ import type { ServerConfig } from '../server/config.js';
 import { VERSION } from '../server/config.js';
 import { ApiError, Messages, type ResponseBody, type ValidationError } from './errors.js';
 import { authenticate, type AuthContext, type AuthState } from './auth.js';
-import { AuthCache } from './authcache.js';
+import { CacheInvalidator, type NotifyCache } from './notifycache.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { RateLimiter } from './ratelimit.js';
 import { validateFields, validationFailedDetail } from './validation.js';
 import { setDefaultHashIterations } from './password.js';
 import { registerApi } from '../api/index.js';
+import { openApiRoutes } from '../api/openapi.js';
 
 export type AuthMode = 'none' | 'optional' | 'required';
 
@@ -59,7 +60,9 @@ export interface AppDeps {
   db: Db;
   pool: pg.Pool;
   config: ServerConfig;
-  authCache: AuthCache<AuthState>;
+  /** Drops cached reads on NOTIFY from the database and after every mutation served here. */
+  invalidator: CacheInvalidator;
+  authCache: NotifyCache<AuthState>;
   metrics: Metrics;
   loginLimiter: RateLimiter;
 }
@@ -97,13 +100,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<OrgdApp> {
 
   // The dummy hash compared for unknown users costs what a real one costs.
   setDefaultHashIterations(opts.config.passwordIterations);
-  const authCache = new AuthCache<AuthState>();
-  if (opts.listenUrl) await authCache.listen(opts.listenUrl);
+  const invalidator = new CacheInvalidator();
+  const authCache = invalidator.cache<AuthState>();
+  if (opts.listenUrl) await invalidator.listen(opts.listenUrl);
   const deps: AppDeps = {
     routes: [],
     db: opts.db,
     pool: opts.pool,
     config: opts.config,
+    invalidator,
     authCache,
     metrics: createMetrics(opts.pool),
     loginLimiter: new RateLimiter(opts.config.loginRateLimit),
@@ -117,7 +122,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<OrgdApp> {
     }
   });
   app.decorateRequest('auth', undefined);
-  app.addHook('onClose', async () => authCache.close());
+  app.addHook('onClose', async () => invalidator.close());
 
   installBodyParser(app);
   installTagValidation(app);
@@ -148,7 +153,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<OrgdApp> {
   // A change served here must be seen by the very next request here, before the NOTIFY of the
   // change comes back from the database: drop this process's cached sessions before answering.
   app.addHook('onSend', async (req, _reply, payload) => {
-    if (MUTATING.has(req.method)) authCache.clear();
+    if (MUTATING.has(req.method)) invalidator.clearAll();
     return payload;
   });
 
@@ -158,6 +163,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<OrgdApp> {
     deps.metrics.requests.inc(labels);
     deps.metrics.duration.observe(labels, reply.elapsedTime / 1000);
   });
+
+  // First, so that the OpenAPI document sees every route registered after it.
+  await openApiRoutes(app);
 
   app.get('/metrics', { config: { auth: 'none', authz: 'public' } }, async (_req, reply) => {
     reply.header('Content-Type', deps.metrics.registry.contentType);

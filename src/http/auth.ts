@@ -9,7 +9,7 @@ import { appendAuditEntry } from '../audit/recorder.js';
 import { userAuditDiff } from '../audit/index.js';
 import { ApiError, Messages, unauthorized } from './errors.js';
 import { extractToken, parseApiKey, secretMatches } from './apikey.js';
-import type { AuthCache } from './authcache.js';
+import type { NotifyCache } from './notifycache.js';
 
 export interface AuthState {
   key: ApiKeyRow;
@@ -86,7 +86,7 @@ export async function loadSubjectSource(db: Db, user: UserRow, scope: 'all' | 'a
 
 export interface AuthenticateDeps {
   db: Db;
-  cache: AuthCache<AuthState>;
+  cache: NotifyCache<AuthState>;
   sessionRefresh: boolean;
 }
 

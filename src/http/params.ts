@@ -27,6 +27,8 @@ function pathParam(req: FastifyRequest, name: string): string {
 export async function resolveUserParam(req: FastifyRequest, db: Db, name = 'user'): Promise<UserRow> {
   const raw = pathParam(req, name);
   if (raw === '') throw badRequest('"user" must be provided.');
+  // No username or id contains NUL, and PostgreSQL text cannot carry it.
+  if (raw.includes('\0')) throw notFound();
   let user: UserRow | undefined;
   if (raw === 'me') {
     if (!req.auth) throw badRequest('Cannot use "me" without a valid session.');

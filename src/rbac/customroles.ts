@@ -49,7 +49,7 @@ export function roleNameProblem(name: string): string | undefined {
 
 const FAILED = 'Failed to update role permissions';
 
-function invalid(message: string, detail: string): CustomRoleValidation {
+function invalid(message: string, detail: string): { ok: false; status: 400; message: string; detail: string } {
   return { ok: false, status: 400, message, detail };
 }
 
@@ -60,15 +60,13 @@ function normalize(list: readonly RequestPermission[] | null | undefined): Permi
 }
 
 /**
- * Validates a custom org role request and builds the role. The messages are Coder's: request
- * problems first (reserved name, name rule, site or user permissions on an org role), then the
- * permission checks, which Coder reports as `Failed to update role permissions` with the reason as
- * detail. The caller must separately gate on `canManageCustomRoles` (Coder answers 404 there).
+ * The handler-level checks of a custom org role request (Coder's `validOrganizationRoleRequest`),
+ * answered before any permission check: reserved name, name rule, and no site, user or (newest
+ * Coder) org-member permissions, which an organization role may not carry through the API.
  */
-export function validateCustomRoleRequest(
-  request: CustomRoleRequest,
-  options: CustomRoleValidationOptions,
-): CustomRoleValidation {
+export function customRoleRequestProblem(request: Pick<CustomRoleRequest, 'name'> & Partial<CustomRoleRequest>):
+  | { ok: false; status: 400; message: string; detail: string }
+  | undefined {
   const name = request.name ?? '';
   if (isReservedRoleName(name)) {
     return invalid('Reserved role name', `"${name}" is a reserved role name, and not allowed to be used`);
@@ -87,6 +85,28 @@ export function validateCustomRoleRequest(
       'organization scoped roles may not contain user permissions',
     );
   }
+  if ((request.organization_member_permissions ?? []).length > 0) {
+    return invalid(
+      'Invalid request, not allowed to assign organization member permissions for an organization role.',
+      'organization scoped roles may not contain organization member permissions',
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Validates a custom org role request and builds the role. The messages are Coder's: request
+ * problems first (`customRoleRequestProblem`), then the
+ * permission checks, which Coder reports as `Failed to update role permissions` with the reason as
+ * detail. The caller must separately gate on `canManageCustomRoles` (Coder answers 404 there).
+ */
+export function validateCustomRoleRequest(
+  request: CustomRoleRequest,
+  options: CustomRoleValidationOptions,
+): CustomRoleValidation {
+  const problem = customRoleRequestProblem(request);
+  if (problem !== undefined) return problem;
+  const name = request.name;
 
   let orgPermissions = normalize(request.organization_permissions);
   let memberPermissions = normalize(request.organization_member_permissions);
@@ -97,8 +117,8 @@ export function validateCustomRoleRequest(
   }
 
   const orgId = options.organizationId;
-  const problem = permissionsProblem(options.actor, orgId, orgPermissions, memberPermissions);
-  if (problem !== undefined) return invalid(FAILED, problem);
+  const denied = permissionsProblem(options.actor, orgId, orgPermissions, memberPermissions);
+  if (denied !== undefined) return invalid(FAILED, denied);
 
   return {
     ok: true,

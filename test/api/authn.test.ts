@@ -120,7 +120,7 @@ describe('first user', () => {
     expect((await api('GET', `/api/v2/users/me/keys/${keyId}`, { token })).statusCode).toBe(404);
 
     // Audit: login, token create, token delete; not the first user.
-    const audit = await sql.query('SELECT action, resource_type, resource_target, status_code FROM audit_logs ORDER BY seq');
+    const audit = await sql.query('SELECT action, resource_type, resource_target, status_code FROM audit_logs ORDER BY time, id');
     expect(audit.rows).toEqual([
       { action: 'login', resource_type: 'api_key', resource_target: '', status_code: 401 },
       { action: 'login', resource_type: 'api_key', resource_target: '', status_code: 201 },

@@ -43,15 +43,13 @@ const create = (subject: CompiledSubject, extra: Partial<CustomRoleRequest> = {}
 
 describe('custom role requests', () => {
   it('builds an org role from a valid request', () => {
-    const result = create(orgAdmin, {
-      organization_member_permissions: [{ negate: false, resource_type: 'workspace', action: 'read' }],
-    });
+    const result = create(orgAdmin);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.role.organization_id).toBe(ORG_A);
     expect(result.role.display_name).toBe('Template Reader');
     expect(result.role.org).toEqual([{ negate: false, resource_type: 'template', action: 'read' }]);
-    expect(result.role.member).toEqual([{ negate: false, resource_type: 'workspace', action: 'read' }]);
+    expect(result.role.member).toEqual([]);
     // And the role does what it says once held.
     const holder = compileSubject({ userId: 'x', roles: [builtInRole(`organization-member:${ORG_A}`)!, result.role], groups: [], scope: 'all' });
     expect(authorize(holder, 'read', { type: 'template', org: ORG_A })).toBe(true);
@@ -147,13 +145,20 @@ describe('custom role requests', () => {
     // An admin of A cannot write roles for B.
     const forB = validateCustomRoleRequest(request(), { organizationId: ORG_B, actor: orgAdmin, mode: 'create' });
     expect(forB.ok).toBe(false);
-    // Member-level permissions are checked on the actor's own objects in the org.
-    const memberSsh = create(orgAdmin, {
-      organization_permissions: [],
-      organization_member_permissions: [{ negate: false, resource_type: 'workspace', action: 'ssh' }],
-    });
-    expect(memberSsh.ok).toBe(false);
-    if (!memberSsh.ok) expect(memberSsh.detail).toContain('member: invalid permission for action="ssh"');
+    // Member-level permissions are refused outright through the API (newest Coder), even for owners.
+    for (const who of [orgAdmin, owner]) {
+      expect(
+        create(who, {
+          organization_permissions: [],
+          organization_member_permissions: [{ negate: false, resource_type: 'workspace', action: 'read' }],
+        }),
+      ).toEqual({
+        ok: false,
+        status: 400,
+        message: 'Invalid request, not allowed to assign organization member permissions for an organization role.',
+        detail: 'organization scoped roles may not contain organization member permissions',
+      });
+    }
     expect(create(owner, { organization_permissions: [{ negate: false, resource_type: 'workspace', action: 'ssh' }] }).ok).toBe(true);
   });
 

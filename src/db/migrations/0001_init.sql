@@ -143,11 +143,15 @@ CREATE TABLE runtime_config (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- The audit log is a hash chain in insertion order: every row stores the hash of its own content
--- and of the previous row. audit_chain_head holds the last link; appending locks that one row, so
--- concurrent writers are serialised exactly at the append and the chain never forks.
+-- The audit log is tamper-evident: it is made of 16 independent hash chains ("lanes"). Every row
+-- stores its lane (chain), its position in that lane (seq, from 1), the hash of the previous row of
+-- the lane and the hash of its own content. audit_chain_head holds the last link of each lane. An
+-- append locks one free lane's head row until its transaction commits: up to 16 writers append and
+-- commit side by side (their WAL flushes can be shared), and no lane ever forks. Lanes have no
+-- global order between them; (time, id) orders the log for reading and export.
 CREATE TABLE audit_logs (
-  seq bigint NOT NULL UNIQUE,
+  chain smallint NOT NULL CHECK (chain BETWEEN 1 AND 16),
+  seq bigint NOT NULL,
   id uuid PRIMARY KEY,
   time timestamptz NOT NULL,
   user_id uuid NOT NULL,
@@ -164,7 +168,8 @@ CREATE TABLE audit_logs (
   additional_fields jsonb NOT NULL DEFAULT '{}',
   request_id uuid NOT NULL,
   prev_hash bytea NOT NULL,
-  hash bytea NOT NULL
+  hash bytea NOT NULL,
+  UNIQUE (chain, seq)
 );
 CREATE INDEX audit_logs_time_id_idx ON audit_logs (time DESC, id DESC);
 CREATE INDEX audit_logs_action_time_idx ON audit_logs (action, time DESC, id DESC);
@@ -175,25 +180,91 @@ CREATE INDEX audit_logs_resource_id_idx ON audit_logs (resource_id);
 CREATE INDEX audit_logs_request_id_idx ON audit_logs (request_id);
 
 CREATE TABLE audit_chain_head (
-  id integer PRIMARY KEY CHECK (id = 1),
+  id smallint PRIMARY KEY CHECK (id BETWEEN 1 AND 16),
   seq bigint NOT NULL,
   hash bytea NOT NULL
 );
-INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, 0, '\x0000000000000000000000000000000000000000000000000000000000000000');
+INSERT INTO audit_chain_head (id, seq, hash)
+SELECT lane, 0, '\x0000000000000000000000000000000000000000000000000000000000000000' FROM generate_series(1, 16) lane;
 
--- The hash of one entry: SHA-256 over the previous entry's hash and a canonical text of every
--- column (a jsonb array: unambiguous, and jsonb's text form is deterministic). Times are rendered
--- in UTC so the session time zone cannot change the text. Appending and verifying share it.
-CREATE FUNCTION audit_log_hash(
-  prev_hash bytea, seq bigint, id uuid, "time" timestamptz, user_id uuid, organization_id uuid, ip inet,
+-- The canonical content of one entry: a jsonb array of its lane, its position and every column
+-- (unambiguous, and jsonb's text form is deterministic). Times are rendered in UTC so the session
+-- time zone cannot change the text. The lane is part of it: an entry moved to another lane no
+-- longer matches its hash.
+CREATE FUNCTION audit_log_content(
+  chain smallint, seq bigint, id uuid, "time" timestamptz, user_id uuid, organization_id uuid, ip inet,
   user_agent text, resource_type text, resource_id uuid, resource_target text, resource_icon text,
   action text, diff jsonb, status_code integer, additional_fields jsonb, request_id uuid
 ) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT sha256(prev_hash || convert_to(jsonb_build_array(
-    seq, id, to_char("time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), user_id, organization_id,
+  SELECT convert_to(jsonb_build_array(
+    chain, seq, id, to_char("time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), user_id, organization_id,
     host(ip), user_agent, resource_type, resource_id, resource_target, resource_icon, action, diff,
-    status_code, additional_fields, request_id)::text, 'UTF8'))
+    status_code, additional_fields, request_id)::text, 'UTF8')
 $$;
+
+-- The hash of one entry: SHA-256 over the previous entry's hash (zeros for a lane's first entry)
+-- and the entry's canonical content. Appending and verifying share it.
+CREATE FUNCTION audit_log_hash(
+  prev_hash bytea, chain smallint, seq bigint, id uuid, "time" timestamptz, user_id uuid, organization_id uuid,
+  ip inet, user_agent text, resource_type text, resource_id uuid, resource_target text, resource_icon text,
+  action text, diff jsonb, status_code integer, additional_fields jsonb, request_id uuid
+) RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT sha256(prev_hash || audit_log_content(chain, seq, id, "time", user_id, organization_id, ip, user_agent,
+                                               resource_type, resource_id, resource_target, resource_icon, action,
+                                               diff, status_code, additional_fields, request_id))
+$$;
+
+-- Appends one entry to a lane and answers the lane. `p_lane` is the lane the calling transaction
+-- already holds (its entries stay consecutive in it), or NULL: then any lane no open transaction
+-- holds is taken (SKIP LOCKED), and when all are held the append queues behind one chosen at
+-- random. The head row stays locked until the caller's transaction ends; a transaction never holds
+-- two lanes, so queueing cannot deadlock. At READ COMMITTED every statement here reads the newest
+-- committed head: a lock that waited returns the row as the previous holder left it.
+-- A function rather than one statement sent by the client: PL/pgSQL keeps the statements' plans for
+-- the session, and planning the append afresh cost as much as the rest of it.
+CREATE FUNCTION audit_log_append(
+  p_lane smallint, p_id uuid, p_time timestamptz, p_user_id uuid, p_organization_id uuid, p_ip inet,
+  p_user_agent text, p_resource_type text, p_resource_id uuid, p_resource_target text, p_resource_icon text,
+  p_action text, p_diff jsonb, p_status_code integer, p_additional_fields jsonb, p_request_id uuid
+) RETURNS smallint LANGUAGE plpgsql AS $$
+DECLARE
+  head_lane smallint;
+  head_seq bigint;
+  head_hash bytea;
+  new_hash bytea;
+  wait_lane smallint;
+BEGIN
+  IF p_lane IS NOT NULL THEN
+    SELECT h.id, h.seq, h.hash INTO head_lane, head_seq, head_hash FROM audit_chain_head h WHERE h.id = p_lane FOR UPDATE;
+  ELSE
+    SELECT h.id, h.seq, h.hash INTO head_lane, head_seq, head_hash
+      FROM audit_chain_head h ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+      wait_lane := 1 + floor(random() * 16)::smallint;
+      SELECT h.id, h.seq, h.hash INTO head_lane, head_seq, head_hash FROM audit_chain_head h WHERE h.id = wait_lane FOR UPDATE;
+    END IF;
+  END IF;
+  IF head_lane IS NULL THEN
+    RAISE EXCEPTION 'the audit log has lost a chain head row (audit_chain_head)';
+  END IF;
+  INSERT INTO audit_logs (chain, seq, id, time, user_id, organization_id, ip, user_agent, resource_type, resource_id,
+                          resource_target, resource_icon, action, diff, status_code, additional_fields, request_id,
+                          prev_hash, hash)
+  SELECT e.chain, e.seq, e.id, e.time, e.user_id, e.organization_id, e.ip, e.user_agent, e.resource_type, e.resource_id,
+         e.resource_target, e.resource_icon, e.action, e.diff, e.status_code, e.additional_fields, e.request_id,
+         head_hash,
+         audit_log_hash(head_hash, e.chain, e.seq, e.id, e.time, e.user_id, e.organization_id, e.ip, e.user_agent,
+                        e.resource_type, e.resource_id, e.resource_target, e.resource_icon, e.action, e.diff,
+                        e.status_code, e.additional_fields, e.request_id)
+    FROM (SELECT head_lane AS chain, head_seq + 1 AS seq, p_id AS id, coalesce(p_time, clock_timestamp()) AS time,
+                 p_user_id AS user_id, p_organization_id AS organization_id, p_ip AS ip, p_user_agent AS user_agent,
+                 p_resource_type AS resource_type, p_resource_id AS resource_id, p_resource_target AS resource_target,
+                 p_resource_icon AS resource_icon, p_action AS action, p_diff AS diff, p_status_code AS status_code,
+                 p_additional_fields AS additional_fields, p_request_id AS request_id) e
+  RETURNING hash INTO new_hash;
+  UPDATE audit_chain_head h SET seq = head_seq + 1, hash = new_hash WHERE h.id = head_lane;
+  RETURN head_lane;
+END $$;
 
 -- Authorization caches in every replica are invalidated through NOTIFY, raised by the database
 -- itself so that no writer (API, CLI, SQL console) can forget to. Payload: 'user:<uuid>' or 'all'.
