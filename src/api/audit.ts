@@ -18,7 +18,7 @@ import {
   type AuditListEntry,
   type AuditSearch,
 } from '../audit/read.js';
-import { iso, siteSlimRoles } from './convert.js';
+import { iso, toUser } from './convert.js';
 import { AuditLogResponseSchema, type AuditLog, type User } from './schemas.js';
 
 const INVALID_AUDIT_QUERY = 'Invalid audit search query.';
@@ -38,22 +38,7 @@ function firstValue(v: string | string[] | undefined): string {
 }
 
 /** The actor as Coder embeds it: a full User, without organization ids (Coder leaves them empty). */
-function actorToUser(u: AuditActor): User {
-  return {
-    id: u.id,
-    username: u.username,
-    name: u.name,
-    avatar_url: u.avatar_url,
-    email: u.email,
-    created_at: iso(u.created_at),
-    updated_at: iso(u.updated_at),
-    last_seen_at: iso(u.last_seen_at),
-    status: u.status,
-    login_type: u.login_type,
-    organization_ids: [],
-    roles: siteSlimRoles(u.rbac_roles),
-  };
-}
+const actorToUser = (u: AuditActor): User => toUser(u, []);
 
 export function toAuditLog(e: AuditListEntry): AuditLog {
   const log: AuditLog = {

@@ -19,7 +19,13 @@ export function siteSlimRoles(names: readonly string[]): SlimRole[] {
   });
 }
 
-export function toReducedUser(u: UserRow): ReducedUser {
+/** The columns a user's wire form is made of (rows and joined snapshots both have them). */
+export type UserFields = Pick<
+  UserRow,
+  'id' | 'username' | 'name' | 'avatar_url' | 'email' | 'created_at' | 'updated_at' | 'last_seen_at' | 'status' | 'login_type' | 'rbac_roles'
+>;
+
+export function toReducedUser(u: UserFields): ReducedUser {
   return {
     id: u.id,
     username: u.username,
@@ -34,7 +40,7 @@ export function toReducedUser(u: UserRow): ReducedUser {
   };
 }
 
-export function toUser(u: UserRow, organizationIds: readonly string[]): User {
+export function toUser(u: UserFields, organizationIds: readonly string[]): User {
   return { ...toReducedUser(u), organization_ids: [...organizationIds], roles: siteSlimRoles(u.rbac_roles) };
 }
 
