@@ -6,6 +6,7 @@ import { badRequest, conflict, forbidden, notFound } from '../http/errors.js';
 import { requireAuth, resolveUserParam } from '../http/params.js';
 import { audited } from '../http/audited.js';
 import { insertApiKey } from '../db/queries/apikeys.js';
+import { generateApiKey } from '../http/apikey.js';
 import { isUniqueViolation, type ApiKeyRow } from '../db/index.js';
 import { authorize, type Subject } from '../rbac/index.js';
 import { toApiKey } from './convert.js';
@@ -79,7 +80,8 @@ export async function apiKeyRoutes(app: OrgdApp): Promise<void> {
       const user = await resolveUserParam(req, db);
       if (!mayCreateKeyFor(auth.subject, user.id)) throw forbidden();
       // Not audited and no cookie, as Coder: this emulates a browser session for the CLI.
-      const { token } = await insertApiKey(db, {
+      const { token, ...key } = generateApiKey();
+      await insertApiKey(db, key, {
         userId: user.id,
         loginType: 'password',
         lifetimeSeconds: LEGACY_KEY_LIFETIME,
@@ -127,8 +129,8 @@ export async function apiKeyRoutes(app: OrgdApp): Promise<void> {
       const tokenName = body.token_name?.trim() || randomTokenName();
       const token = await audited<ApiKeyRow, string>(req, db, { action: 'create', resourceType: 'api_key', status: 201 }, async (rec, tx) => {
         try {
-          const key = await insertApiKey(tx, { userId: user.id, loginType: 'token', lifetimeSeconds, ip: req.ip, scope, tokenName });
-          rec.new = key.row;
+          const key = generateApiKey();
+          rec.new = await insertApiKey(tx, key, { userId: user.id, loginType: 'token', lifetimeSeconds, ip: req.ip, scope, tokenName });
           return key.token;
         } catch (err) {
           if (isUniqueViolation(err)) {

@@ -5,7 +5,7 @@ import { ApiError, badRequest, conflict, internalError } from '../http/errors.js
 import { requireAuth } from '../http/params.js';
 import { writeAuditRecord } from '../http/audited.js';
 import { hashPassword, comparePassword, validatePasswordStrength } from '../http/password.js';
-import { SESSION_COOKIE } from '../http/apikey.js';
+import { SESSION_COOKIE, generateApiKey } from '../http/apikey.js';
 import { activateDormantUser } from '../http/auth.js';
 import { countUsers, defaultOrganizationId, findUserByEmail, insertUser } from '../db/queries/users.js';
 import { insertApiKey } from '../db/queries/apikeys.js';
@@ -118,13 +118,14 @@ export async function authnRoutes(app: OrgdApp): Promise<void> {
         return fail(new ApiError(401, `Your account is ${current.status}. Contact an admin to reactivate your account.`));
       }
       const token = await db.transaction().execute(async (tx) => {
-        const key = await insertApiKey(tx, {
+        const key = generateApiKey();
+        const row = await insertApiKey(tx, key, {
           userId: current.id,
           loginType: 'password',
           lifetimeSeconds: config.sessionDurationSeconds,
           ip: req.ip,
         });
-        await writeAuditRecord<ApiKeyRow>(tx, req, auditSpec, { userId: current.id, new: key.row }, 201);
+        await writeAuditRecord<ApiKeyRow>(tx, req, auditSpec, { userId: current.id, new: row }, 201);
         return key.token;
       });
       reply.header('Set-Cookie', sessionCookie(token, config.sessionDurationSeconds, secureCookie));

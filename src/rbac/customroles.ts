@@ -3,6 +3,8 @@
 // check that keeps an actor from writing a role stronger than themselves.
 
 // The name rule is shared with every other name of the API; it is a pure function.
+// The name rule is the same pure function the API's validators use (Coder's NameValid); importing
+// it is the one place rbac reaches into http/, and it carries no request state.
 import { validateName } from '../http/validation.js';
 import { authorize, type AuthzObject } from './authorize.js';
 import { WILDCARD, isValidPermission, permissionProblem } from './policy.js';
