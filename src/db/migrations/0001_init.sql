@@ -309,7 +309,8 @@ CREATE TRIGGER groups_notify_authz AFTER DELETE ON groups
   FOR EACH STATEMENT EXECUTE FUNCTION notify_authz_all();
 
 -- The default organization exists from the first start.
-INSERT INTO organizations (id, name, display_name, description, is_default)
-VALUES (gen_random_uuid(), 'coder', 'Coder', 'Builtin default organization.', true);
+-- Its members get workspace rights through the default member role, as in every new organization.
+INSERT INTO organizations (id, name, display_name, description, is_default, default_org_member_roles)
+VALUES (gen_random_uuid(), 'coder', 'Coder', 'Builtin default organization.', true, '{organization-workspace-access}');
 INSERT INTO groups (id, name, display_name, organization_id)
 SELECT id, 'Everyone', '', id FROM organizations WHERE is_default;
