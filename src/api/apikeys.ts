@@ -8,7 +8,8 @@ import { audited } from '../http/audited.js';
 import { insertApiKey } from '../db/queries/apikeys.js';
 import { generateApiKey } from '../http/apikey.js';
 import { isUniqueViolation, type ApiKeyRow } from '../db/index.js';
-import { authorize, type Subject } from '../rbac/index.js';
+import { authorize, prepareFilter, type Subject } from '../rbac/index.js';
+import { authorizedRows } from '../db/authzfilter.js';
 import { toApiKey } from './convert.js';
 import {
   APIKeySchema,
@@ -18,6 +19,7 @@ import {
   TokenConfigSchema,
 } from './schemas.js';
 import { UserParams } from './users.js';
+import { validationFailedDetail } from '../http/validation.js';
 
 const NS_PER_SECOND = 1_000_000_000;
 const LEGACY_KEY_LIFETIME = 7 * 24 * 3600;
@@ -126,6 +128,11 @@ export async function apiKeyRoutes(app: OrgdApp): Promise<void> {
         );
       }
       const scope = scopeFrom(body);
+      if (body.token_name?.includes('\0')) {
+        throw badRequest('Validation failed.', undefined, [
+          { field: 'token_name', detail: validationFailedDetail('token_name', body.token_name) },
+        ]);
+      }
       const tokenName = body.token_name?.trim() || randomTokenName();
       const token = await audited<ApiKeyRow, string>(req, db, { action: 'create', resourceType: 'api_key', status: 201 }, async (rec, tx) => {
         try {
@@ -168,13 +175,13 @@ export async function apiKeyRoutes(app: OrgdApp): Promise<void> {
         .selectAll('k')
         .select('u.username')
         .where('k.login_type', '=', 'token')
+        // Only keys the caller may read, decided in SQL (include_all spans every user's tokens).
+        .where(authorizedRows(prepareFilter(auth.subject, 'read', 'api_key'), { owner: 'k.user_id' }))
         .orderBy('k.created_at', 'desc');
       if (!includeAll) q = q.where('k.user_id', '=', user.id);
       if (!includeExpired) q = q.where('k.expires_at', '>', new Date());
       const rows = await q.execute();
-      return rows
-        .filter((k) => authorize(auth.subject, 'read', keyObject(k)))
-        .map((k) => ({ ...toApiKey(k), username: k.username }));
+      return rows.map((k) => ({ ...toApiKey(k), username: k.username }));
     },
   );
 
@@ -199,6 +206,7 @@ export async function apiKeyRoutes(app: OrgdApp): Promise<void> {
     async (req) => {
       const auth = requireAuth(req);
       const user = await resolveUserParam(req, db);
+      if (req.params.keyname.includes('\0')) throw notFound();
       const key = await db
         .selectFrom('api_keys')
         .selectAll()
@@ -211,8 +219,9 @@ export async function apiKeyRoutes(app: OrgdApp): Promise<void> {
     },
   );
 
+  // No key id is that long or holds NUL (which PostgreSQL text cannot carry): no such key.
   const findKey = async (keyId: string) =>
-    keyId.length > 64 ? undefined : db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst();
+    keyId.length > 64 || keyId.includes('\0') ? undefined : db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst();
 
   app.get(
     '/api/v2/users/:user/keys/:keyid',

@@ -7,6 +7,7 @@ import type { OrgdApp } from '../http/app.js';
 import { audited } from '../http/audited.js';
 import { ApiError, badRequest, forbidden, notFound } from '../http/errors.js';
 import { requireAuth, resolveOrganizationParam, resolveUserParam } from '../http/params.js';
+import { validationFailedDetail } from '../http/validation.js';
 import { isUniqueViolation, type CustomRoleRow, type OrganizationRow, type UserRow } from '../db/index.js';
 import {
   deleteCustomRole,
@@ -276,6 +277,12 @@ export async function roleRoutes(app: OrgdApp): Promise<void> {
  */
 function checkCustomRole(subject: CompiledSubject, org: OrganizationRow, body: CustomRoleRequestWire, mode: 'create' | 'update'): Role {
   const request = { ...body, display_name: body.display_name ?? '' };
+  // PostgreSQL text cannot carry NUL: refused as a validation failure rather than a storage error.
+  if (request.display_name.includes('\0')) {
+    throw badRequest('Validation failed.', undefined, [
+      { field: 'display_name', detail: validationFailedDetail('role_display_name', request.display_name) },
+    ]);
+  }
   const problem = customRoleRequestProblem(request);
   if (problem) throw badRequest(problem.message, problem.detail);
   if (!canManageCustomRoles(subject, org.id, mode)) throw notFound();

@@ -85,6 +85,8 @@ export interface BuildAppOptions {
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** SQLSTATE of `invalid byte sequence for encoding "UTF8": 0x00`. */
+const CHARACTER_NOT_IN_REPERTOIRE = '22021';
 
 export async function buildApp(opts: BuildAppOptions): Promise<OrgdApp> {
   const app = Fastify({
@@ -311,6 +313,10 @@ function installErrorHandling(app: OrgdApp): void {
     }
     if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
       return reply.code(400).send({ message: Messages.invalidJson, detail: e.message });
+    }
+    // Last line of defence for input PostgreSQL cannot store (NUL in text): the client's fault, not ours.
+    if (e.code === CHARACTER_NOT_IN_REPERTOIRE) {
+      return reply.code(400).send({ message: 'Request contains a value that cannot be stored.', detail: e.message ?? '' });
     }
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       return reply.code(e.statusCode).send({ message: e.message ?? 'Bad request.' });

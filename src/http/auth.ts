@@ -90,6 +90,8 @@ export interface AuthenticateDeps {
   sessionRefresh: boolean;
 }
 
+const expired = (key: ApiKeyRow) => unauthorized(`API key expired at "${key.expires_at.toISOString()}".`);
+
 /** Resolves the caller or throws the 401 of Coder's middleware. */
 export async function authenticate(req: FastifyRequest, deps: AuthenticateDeps): Promise<AuthContext> {
   const token = extractToken(req);
@@ -105,6 +107,8 @@ export async function authenticate(req: FastifyRequest, deps: AuthenticateDeps):
     if (!secretMatches(parsed.secret, found.key.hashed_secret)) throw unauthorized('API key secret is invalid.');
     let user = found.user;
     if (user.deleted) throw unauthorized('API key is invalid.');
+    // An expired key is refused before it can wake a dormant account (Coder checks expiry first).
+    if (found.key.expires_at.getTime() <= Date.now()) throw expired(found.key);
     if (user.status === 'dormant') user = await activateDormantUser(deps.db, user, req);
     const loaded = await loadSubjectSource(deps.db, user, found.key.scope);
     state = {
@@ -121,9 +125,7 @@ export async function authenticate(req: FastifyRequest, deps: AuthenticateDeps):
   }
 
   const now = Date.now();
-  if (state.key.expires_at.getTime() <= now) {
-    throw unauthorized(`API key expired at "${state.key.expires_at.toISOString()}".`);
-  }
+  if (state.key.expires_at.getTime() <= now) throw expired(state.key);
   if (state.user.status !== 'active') {
     throw new ApiError(
       401,

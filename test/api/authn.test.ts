@@ -198,6 +198,21 @@ describe('session middleware', () => {
     expect(res.json()).toEqual({ message: SIGNED_OUT, detail: `API key expired at "${expiry.toISOString()}".` });
   });
 
+  it('an expired key does not wake a dormant user (no status change, no audit entry)', async () => {
+    const t = (await api('POST', '/api/v2/users/login', { body: { email: FIRST_USER.email, password: FIRST_USER.password } })).json().session_token;
+    const expiry = new Date(Date.now() - 60_000);
+    await sql.query('UPDATE api_keys SET expires_at = $2 WHERE id = $1', [t.split('-')[0], expiry]);
+    await sql.query("UPDATE users SET status = 'dormant' WHERE username = 'admin'");
+    await new Promise((r) => setTimeout(r, 50));
+    const before = Number((await sql.query('SELECT count(*) AS n FROM audit_logs')).rows[0].n);
+    const res = await api('GET', '/api/v2/users/me', { token: t });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({ message: SIGNED_OUT, detail: `API key expired at "${expiry.toISOString()}".` });
+    expect((await sql.query("SELECT status FROM users WHERE username = 'admin'")).rows[0].status).toBe('dormant');
+    expect(Number((await sql.query('SELECT count(*) AS n FROM audit_logs')).rows[0].n)).toBe(before);
+    await sql.query("UPDATE users SET status = 'active' WHERE username = 'admin'");
+  });
+
   it('401 for a suspended user at once, and login refused', async () => {
     // A second user, suspended directly in the database (the users API arrives with its issue).
     const t = (await api('POST', '/api/v2/users/login', { body: { email: FIRST_USER.email, password: FIRST_USER.password } })).json().session_token;
@@ -292,3 +307,22 @@ describe('first user races', () => {
   });
 });
 
+
+describe('token lists', () => {
+  it('include_all lists every token the caller may read, and only those', async () => {
+    const { makeUser } = await import('../helpers/users.js');
+    const ownerToken = (await api('POST', '/api/v2/users/login', { body: { email: FIRST_USER.email, password: FIRST_USER.password } })).json().session_token;
+    const member = await makeUser(server);
+    expect((await api('POST', '/api/v2/users/me/keys/tokens', { token: ownerToken, body: { token_name: 'owner-ci' } })).statusCode).toBe(201);
+    expect((await api('POST', '/api/v2/users/me/keys/tokens', { token: member.token, body: { token_name: 'member-ci' } })).statusCode).toBe(201);
+    const names = async (token: string) =>
+      ((await api('GET', '/api/v2/users/me/keys/tokens?include_all=true', { token })).json() as { token_name: string }[]).map((k) => k.token_name).sort();
+    expect(await names(member.token)).toEqual(['member-ci']);
+    const all = await names(ownerToken);
+    expect(all).toContain('owner-ci');
+    expect(all).toContain('member-ci');
+    // Without include_all, only the {user}'s own tokens.
+    const mine = (await api('GET', '/api/v2/users/me/keys/tokens', { token: member.token })).json();
+    expect(mine.map((k: { username: string }) => k.username)).toEqual([member.username]);
+  });
+});

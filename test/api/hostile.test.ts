@@ -78,6 +78,31 @@ describe('hostile input on every route', () => {
     expect(await login(server.app, FIRST_USER.email, FIRST_USER.password)).toMatch(/-/);
   });
 
+  it('answers NUL characters in key, token and role paths and bodies with a 4xx, never a 5xx', async () => {
+    const me = (await api('GET', '/api/v2/users/me', { token })).json();
+    const org = me.organization_ids[0];
+    const victim = (await api('POST', '/api/v2/users', {
+      token,
+      body: { email: 'nul-victim@example.com', username: 'nul-victim', login_type: 'none', organization_ids: [org] },
+    })).json();
+    const probes: [string, string, unknown, number][] = [
+      ['GET', '/api/v2/users/me/keys/tokens/a%00b', undefined, 404],
+      ['GET', '/api/v2/users/me/keys/a%00b', undefined, 404],
+      ['DELETE', '/api/v2/users/me/keys/a%00b', undefined, 404],
+      ['DELETE', `/api/v2/organizations/${org}/members/roles/a%00b`, undefined, 404],
+      ['POST', '/api/v2/users/me/keys/tokens', { token_name: 'a\u0000b' }, 400],
+      ['PUT', `/api/v2/users/${victim.id}/roles`, { roles: ['a\u0000'] }, 400],
+      ['POST', `/api/v2/organizations/${org}/members/roles`, { name: 'nul-role', display_name: 'x\u0000', organization_permissions: [] }, 400],
+      // No route-specific check: the app's last line of defence maps PostgreSQL's refusal to a 400.
+      ['POST', '/api/v2/organizations', { name: 'nul-org', description: 'a\u0000' }, 400],
+    ];
+    for (const [method, url, body, status] of probes) {
+      const res = await api(method, url, { token, body });
+      expect(res.statusCode, `${method} ${url} -> ${res.body}`).toBe(status);
+      expect(typeof res.json().message).toBe('string');
+    }
+  });
+
   it('answers bad JSON, empty bodies and oversized bodies with the envelope', async () => {
     let res = await api('POST', '/api/v2/users/login', { body: '{' });
     expect(res.statusCode).toBe(400);

@@ -24,6 +24,8 @@ export async function listCustomRoles(db: DbOrTx, organizationId: string | null)
 
 /** One non-system custom role of an org by name (any case). */
 export async function findCustomRole(db: DbOrTx, organizationId: string, name: string): Promise<CustomRoleRow | undefined> {
+  // PostgreSQL text cannot carry NUL, so no stored name holds one.
+  if (name.includes('\0')) return undefined;
   return db
     .selectFrom('custom_roles')
     .selectAll()
@@ -40,7 +42,9 @@ export async function existingCustomRoleNames(
   names: readonly string[],
 ): Promise<Set<string>> {
   if (names.length === 0) return new Set();
-  const lowered = [...new Set(names.map((n) => n.toLowerCase()))];
+  // PostgreSQL text cannot carry NUL, so no stored name holds one.
+  const lowered = [...new Set(names.filter((n) => !n.includes('\0')).map((n) => n.toLowerCase()))];
+  if (lowered.length === 0) return new Set();
   let q = db
     .selectFrom('custom_roles')
     .select(sql<string>`lower(name)`.as('name'))
