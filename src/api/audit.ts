@@ -75,12 +75,15 @@ async function resolveSearch(req: FastifyRequest, db: Db, f: AuditFilter): Promi
   if (f.organization && 'id' in f.organization) organizationId = f.organization.id;
   if (f.organization && 'name' in f.organization) {
     const name = f.organization.name;
-    const org = await db
-      .selectFrom('organizations')
-      .select('id')
-      .where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase()))
-      .where('deleted', '=', false)
-      .executeTakeFirst();
+    // No name holds NUL (PostgreSQL text cannot carry it): such an organization does not exist.
+    const org = name.includes('\0')
+      ? undefined
+      : await db
+          .selectFrom('organizations')
+          .select('id')
+          .where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase()))
+          .where('deleted', '=', false)
+          .executeTakeFirst();
     if (!org || !authorize(auth.subject, 'read', { type: 'organization', id: org.id, org: org.id })) {
       throw badRequest(INVALID_AUDIT_QUERY, undefined, [organizationNotFoundValidation(name)]);
     }

@@ -8,6 +8,7 @@ import { forbidden } from '../http/errors.js';
 import { requireAuth, resolveOrganizationParam } from '../http/params.js';
 import type { DbOrTx } from '../db/index.js';
 import { authorize } from '../rbac/index.js';
+import { refuseNulFields } from './organizations.js';
 import {
   OrganizationSyncSettingsSchema,
   PatchOrganizationSyncSettingsSchema,
@@ -100,6 +101,7 @@ export async function idpSyncRoutes(app: OrgdApp): Promise<void> {
     },
     async (req) => {
       if (!authorize(requireAuth(req).subject, 'update', { type: 'idpsync_settings' })) throw forbidden();
+      refuseNulFields({ field: req.body.field, mapping: req.body.mapping });
       // The body replaces the settings, as Coder's PATCH does (absent fields take their zero value).
       const settings: OrganizationSyncSettings = {
         field: req.body.field ?? '',
@@ -144,6 +146,7 @@ export async function idpSyncRoutes(app: OrgdApp): Promise<void> {
     async (req) => {
       const org = await resolveOrganizationParam(req, db);
       if (!authorize(requireAuth(req).subject, 'update', { type: 'idpsync_settings', org: org.id })) throw forbidden();
+      refuseNulFields({ field: req.body.field, mapping: req.body.mapping });
       const settings: RoleSyncSettings = { field: req.body.field ?? '', mapping: cleanMapping(req.body.mapping) };
       await writeSetting(db, roleSyncKey(org.id), settings);
       return settings;

@@ -174,6 +174,8 @@ async function readMemberWithUser(
   const user: UserRef =
     rawUser === 'me' ? { kind: 'id', id: auth.user.id } : isUuid(rawUser) ? { kind: 'id', id: rawUser.toLowerCase() } : { kind: 'username', username: rawUser };
   if ((org.kind === 'name' && rawOrg.length > 64) || (user.kind === 'username' && rawUser.length > 64)) throw notFound();
+  // No name holds NUL, and PostgreSQL text cannot carry it.
+  if (rawOrg.includes('\0') || rawUser.includes('\0')) throw notFound();
   const key = `${org.kind === 'default' ? 'default' : org.kind === 'id' ? org.id : `n:${org.name.toLowerCase()}`}|${
     user.kind === 'id' ? user.id : `n:${user.username.toLowerCase()}`
   }`;
@@ -253,7 +255,9 @@ export async function memberRoutes(app: OrgdApp): Promise<void> {
       const users = await db.selectFrom('users').selectAll().where('id', 'in', ids).where('deleted', '=', false).execute();
       if (users.length !== ids.length) throw notFound();
       const byId = new Map(users.map((u) => [u.id, u]));
-      for (const id of ids) await refuseManualMembership(db, byId.get(id)!);
+      // One look at the sync settings for the whole batch: the first OIDC user, if any, decides.
+      const firstOidc = ids.map((id) => byId.get(id)!).find((u) => u.login_type === 'oidc');
+      if (firstOidc) await refuseManualMembership(db, firstOidc);
 
       const added = await db.transaction().execute(async (tx) => {
         const rows = await insertMembers(tx, org.id, ids);

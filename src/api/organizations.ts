@@ -31,6 +31,23 @@ export const OrganizationParams = Type.Object({ organization: Type.String() });
 const RESERVED_NAME = 'default';
 const reservedName = () => badRequest(`Organization name "${RESERVED_NAME}" is reserved.`);
 
+/**
+ * PostgreSQL text cannot hold NUL: a free-text field containing one fails validation (the named
+ * fields have no tag of their own in Coder; name and display name fail their tags already).
+ */
+export function refuseNulFields(fields: Record<string, unknown>): void {
+  const holdsNul = (v: unknown): boolean =>
+    typeof v === 'string'
+      ? v.includes('\0')
+      : Array.isArray(v)
+        ? v.some(holdsNul)
+        : typeof v === 'object' && v !== null && Object.entries(v).some(([k, x]) => k.includes('\0') || holdsNul(x));
+  const bad = Object.entries(fields).filter(([, v]) => holdsNul(v));
+  if (bad.length) {
+    throw badRequest('Validation failed.', undefined, bad.map(([field]) => ({ field, detail: 'The value must not contain NUL characters.' })));
+  }
+}
+
 /** The SQL predicate for organizations the caller may read (the table's own id is its org). */
 function readableOrganizations(subject: Subject) {
   return authorizedRows(prepareFilter(subject, 'read', 'organization'), { org: 'id' });
@@ -90,6 +107,7 @@ export async function organizationRoutes(app: OrgdApp): Promise<void> {
     async (req, reply) => {
       const auth = requireAuth(req);
       const body = req.body;
+      refuseNulFields({ description: body.description, icon: body.icon });
       if (body.name === RESERVED_NAME) throw reservedName();
       if (!authorize(auth.subject, 'create', { type: 'organization' })) throw forbidden();
       const org = await audited<OrganizationRow, OrganizationRow>(
@@ -144,6 +162,7 @@ export async function organizationRoutes(app: OrgdApp): Promise<void> {
       const auth = requireAuth(req);
       const org = await resolveOrganizationParam(req, db);
       const body = req.body;
+      refuseNulFields({ description: body.description, icon: body.icon });
       if (body.name === RESERVED_NAME) throw reservedName();
       if (!authorize(auth.subject, 'update', { type: 'organization', id: org.id, org: org.id })) throw notFound();
       const updated = await audited<OrganizationRow, OrganizationRow>(
@@ -246,8 +265,9 @@ export async function organizationRoutes(app: OrgdApp): Promise<void> {
     },
     async (req) => {
       await resolveUserParam(req, db);
-      // By name only, whether or not the user is a member (as Coder).
-      const org = await organizationByName(db, req.params.organizationname);
+      // By name only, whether or not the user is a member (as Coder). No name holds NUL.
+      const name = req.params.organizationname;
+      const org = name.includes('\0') ? undefined : await organizationByName(db, name);
       if (!org || !authorize(requireAuth(req).subject, 'read', { type: 'organization', id: org.id, org: org.id })) {
         throw notFound();
       }

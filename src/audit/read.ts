@@ -103,6 +103,9 @@ export function trimGoTime(text: string): string {
 
 /** The search as SQL over `audit_logs a`; every term can use an index ending in (time, id). */
 export function auditSearchSql(s: AuditSearch): RawBuilder<SqlBool> {
+  // PostgreSQL text cannot hold NUL, so nothing stored matches a term containing one (and sending
+  // it would be an encoding error).
+  if ([s.resourceTarget, s.username, s.email].some((t) => t?.includes('\0'))) return sql<SqlBool>`false`;
   const terms: RawBuilder<SqlBool>[] = [];
   if (s.requestId) terms.push(sql`a.request_id = ${s.requestId}::uuid`);
   if (s.resourceId) terms.push(sql`a.resource_id = ${s.resourceId}::uuid`);

@@ -55,6 +55,7 @@ export async function resolveUserParam(req: FastifyRequest, db: Db, name = 'user
 export async function resolveOrganizationParam(req: FastifyRequest, db: Db, name = 'organization'): Promise<OrganizationRow> {
   const raw = pathParam(req, name);
   if (raw === '') throw badRequest('"organization" must be provided.');
+  if (raw.includes('\0')) throw notFound(); // no name holds NUL; PostgreSQL text cannot carry it
   let q = db.selectFrom('organizations').selectAll().where('deleted', '=', false);
   if (raw === 'default' || raw === NIL_UUID) q = q.where('is_default', '=', true);
   else if (isUuid(raw)) q = q.where('id', '=', raw.toLowerCase());

@@ -177,6 +177,11 @@ export async function paginatedMembers(
   filter: UsersFilter,
   page: { afterId?: string; limit: number; offset: number },
 ): Promise<MembersPage> {
+  // PostgreSQL text cannot hold NUL, so no stored user matches a term containing one (and sending
+  // it would be an encoding error).
+  if ([filter.search, filter.name, filter.username, filter.email, ...filter.role].some((t) => t.includes('\0'))) {
+    return { rows: [], count: 0 };
+  }
   const terms = [sql<SqlBool>`NOT u.deleted`, sql<SqlBool>`NOT u.is_system`, ...usersFilterSql(filter)];
   const where = sql.join(terms, sql` AND `);
   const cursor = page.afterId
