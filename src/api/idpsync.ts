@@ -1,12 +1,15 @@
 // IdP sync settings, as far as manual membership changes depend on them: organization sync
 // (deployment-wide) and role sync (per organization). Stored in runtime_config so every replica
 // reads the same value. Organization sync is on when its claim `field` is set; role sync of an org
-// likewise. Not audited: orgd has no audit policy for the idp_sync_settings_* resource types yet.
+// likewise. Changes are audited as Coder's idp_sync_settings_organization / _role entries.
 import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
 import type { OrgdApp } from '../http/app.js';
 import { forbidden } from '../http/errors.js';
 import { requireAuth, resolveOrganizationParam } from '../http/params.js';
 import type { DbOrTx } from '../db/index.js';
+import { audited } from '../http/audited.js';
+import type { AuditableOrganizationSyncSettings, AuditableRoleSyncSettings } from '../audit/index.js';
 import { authorize } from '../rbac/index.js';
 import { refuseNulFields } from './organizations.js';
 import {
@@ -33,6 +36,16 @@ async function writeSetting(db: DbOrTx, key: string, value: unknown): Promise<vo
     .values({ key, value: json, updated_at: new Date() })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value: json, updated_at: new Date() }))
     .execute();
+}
+
+/** Serialises writers of one setting so the audited "old" value is the one replaced. */
+async function lockSetting(tx: DbOrTx, key: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx);
+}
+
+/** The audited shape of organization sync settings (Coder's field names). */
+function organizationSyncSnapshot(s: OrganizationSyncSettings): AuditableOrganizationSyncSettings {
+  return { field: s.field, mapping: s.mapping, assign_default: s.organization_assign_default };
 }
 
 /** Drops null lists and keeps the map an object (never null on the wire). */
@@ -108,7 +121,17 @@ export async function idpSyncRoutes(app: OrgdApp): Promise<void> {
         mapping: cleanMapping(req.body.mapping),
         organization_assign_default: req.body.organization_assign_default ?? false,
       };
-      await writeSetting(db, ORGANIZATION_SYNC_KEY, settings);
+      await audited<AuditableOrganizationSyncSettings, void>(
+        req,
+        db,
+        { action: 'write', resourceType: 'idp_sync_settings_organization', status: 200 },
+        async (rec, tx) => {
+          await lockSetting(tx, ORGANIZATION_SYNC_KEY);
+          rec.old = organizationSyncSnapshot(await getOrganizationSyncSettings(tx));
+          await writeSetting(tx, ORGANIZATION_SYNC_KEY, settings);
+          rec.new = organizationSyncSnapshot(settings);
+        },
+      );
       return settings;
     },
   );
@@ -148,7 +171,18 @@ export async function idpSyncRoutes(app: OrgdApp): Promise<void> {
       if (!authorize(requireAuth(req).subject, 'update', { type: 'idpsync_settings', org: org.id })) throw forbidden();
       refuseNulFields({ field: req.body.field, mapping: req.body.mapping });
       const settings: RoleSyncSettings = { field: req.body.field ?? '', mapping: cleanMapping(req.body.mapping) };
-      await writeSetting(db, roleSyncKey(org.id), settings);
+      await audited<AuditableRoleSyncSettings, void>(
+        req,
+        db,
+        { action: 'write', resourceType: 'idp_sync_settings_role', status: 200 },
+        async (rec, tx) => {
+          rec.organizationId = org.id;
+          await lockSetting(tx, roleSyncKey(org.id));
+          rec.old = await getRoleSyncSettings(tx, org.id);
+          await writeSetting(tx, roleSyncKey(org.id), settings);
+          rec.new = settings;
+        },
+      );
       return settings;
     },
   );

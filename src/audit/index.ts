@@ -26,6 +26,9 @@ export interface ResourceIdentity {
 
 type Snapshot = Record<string, unknown>;
 
+/** The resource id Coder gives settings that are not rows of their own ("51A51C" = static). */
+export const SETTINGS_RESOURCE_ID = '51a51c00-0000-0000-0000-000000000000';
+
 /** Which id and display name an entry records for a resource (Coder's audit.ResourceID/Target). */
 export function resourceIdentity(resourceType: AuditResourceType, value: unknown): ResourceIdentity {
   const r = value as Snapshot;
@@ -45,6 +48,11 @@ export function resourceIdentity(resourceType: AuditResourceType, value: unknown
       return { id: s('id'), target: s('name'), icon: s('avatar_url') };
     case 'convert_login':
       return { id: s('user_id'), target: s('to_login_type') };
+    // Singleton settings have no id of their own: Coder records its "static" id for them.
+    case 'idp_sync_settings_organization':
+      return { id: SETTINGS_RESOURCE_ID, target: 'Organization Sync' };
+    case 'idp_sync_settings_role':
+      return { id: SETTINGS_RESOURCE_ID, target: 'Organization Role Sync' };
   }
 }
 
@@ -57,6 +65,8 @@ const AUDITED_TABLES: Record<AuditResourceType, { table?: string; extra: string[
   group: { table: 'groups', extra: ['members'] },
   api_key: { table: 'api_keys', extra: [] },
   convert_login: { extra: [] },
+  idp_sync_settings_organization: { extra: [] },
+  idp_sync_settings_role: { extra: [] },
 };
 
 /**

@@ -51,7 +51,9 @@ export type AuditableResourceType =
   | 'custom_role'
   | 'group'
   | 'api_key'
-  | 'convert_login';
+  | 'convert_login'
+  | 'idp_sync_settings_organization'
+  | 'idp_sync_settings_role';
 
 /** The snapshot audited for an organization member: the membership row plus the username. */
 export type AuditableOrganizationMember = OrganizationMemberRow & { username: string };
@@ -72,6 +74,19 @@ export interface AuditOAuthConvertState {
   from_login_type: LoginType;
   to_login_type: LoginType;
   user_id: string;
+}
+
+/** IdP organization sync settings as audited (Coder's idpsync.OrganizationSyncSettings). */
+export interface AuditableOrganizationSyncSettings {
+  field: string;
+  mapping: Record<string, string[]>;
+  assign_default: boolean;
+}
+
+/** IdP role sync settings of one organization (Coder's idpsync.RoleSyncSettings). */
+export interface AuditableRoleSyncSettings {
+  field: string;
+  mapping: Record<string, string[]>;
 }
 
 /**
@@ -187,6 +202,17 @@ export const convertLoginAuditPolicy = defineAuditPolicy<AuditOAuthConvertState>
   user_id: 'track',
 });
 
+export const organizationSyncAuditPolicy = defineAuditPolicy<AuditableOrganizationSyncSettings>('idp_sync_settings_organization', {
+  field: 'track',
+  mapping: 'track',
+  assign_default: 'track',
+});
+
+export const roleSyncAuditPolicy = defineAuditPolicy<AuditableRoleSyncSettings>('idp_sync_settings_role', {
+  field: 'track',
+  mapping: 'track',
+});
+
 /** Every policy, by resource type. */
 export const AUDIT_POLICIES: Readonly<Record<AuditableResourceType, AuditPolicy>> = Object.freeze({
   user: userAuditPolicy,
@@ -196,6 +222,8 @@ export const AUDIT_POLICIES: Readonly<Record<AuditableResourceType, AuditPolicy>
   group: groupAuditPolicy,
   api_key: apiKeyAuditPolicy,
   convert_login: convertLoginAuditPolicy,
+  idp_sync_settings_organization: organizationSyncAuditPolicy,
+  idp_sync_settings_role: roleSyncAuditPolicy,
 });
 
 /** The policy of a resource type; throws for a type orgd does not diff. */

@@ -325,7 +325,7 @@ describe('policies', () => {
 
   it('are registered by resource type', () => {
     expect(Object.keys(AUDIT_POLICIES).sort()).toEqual(
-      ['api_key', 'convert_login', 'custom_role', 'group', 'organization', 'organization_member', 'user'],
+      ['api_key', 'convert_login', 'custom_role', 'group', 'idp_sync_settings_organization', 'idp_sync_settings_role', 'organization', 'organization_member', 'user'],
     );
     expect(getAuditPolicy('user')).toBe(userAuditPolicy);
     expect(() => getAuditPolicy('template')).toThrow('no audit policy for resource type "template"');

@@ -314,6 +314,42 @@ const CASES: RouteCase[] = [
       expect: { action: 'delete', resource_type: 'custom_role', status_code: 204, resource_target: name, organization_id: c.orgA },
     }),
   },
+  {
+    route: 'PATCH /api/v2/settings/idpsync/organization',
+    name: 'organization sync settings',
+    act: async (c) => ({
+      res: await c.api('PATCH', '/api/v2/settings/idpsync/organization', {
+        token: c.owner.token,
+        body: { field: 'groups', mapping: { eng: [c.orgA] }, organization_assign_default: true },
+      }),
+      expect: {
+        action: 'write',
+        resource_type: 'idp_sync_settings_organization',
+        status_code: 200,
+        resource_id: '51a51c00-0000-0000-0000-000000000000',
+        resource_target: 'Organization Sync',
+        diff: { field: { old: '', new: 'groups', secret: false }, mapping: { old: {}, new: { eng: [c.orgA] }, secret: false } },
+      },
+    }),
+  },
+  {
+    route: 'PATCH /api/v2/organizations/:organization/settings/idpsync/roles',
+    name: 'role sync settings of an organization',
+    act: async (c) => ({
+      res: await c.api('PATCH', `/api/v2/organizations/${c.orgA}/settings/idpsync/roles`, {
+        token: c.owner.token,
+        body: { field: 'roles', mapping: { admins: ['organization-admin'] } },
+      }),
+      expect: {
+        action: 'write',
+        resource_type: 'idp_sync_settings_role',
+        status_code: 200,
+        resource_target: 'Organization Role Sync',
+        organization_id: c.orgA,
+        diff: { field: { old: '', new: 'roles', secret: false } },
+      },
+    }),
+  },
 ];
 
 /** Mutating routes that write no entry, and why. Each is still exercised once: it must leave none. */
@@ -335,8 +371,6 @@ const NOT_AUDITED: Record<string, { why: string; act?: (c: Ctx) => Promise<Light
     why: 'a personal display preference, not audited by Coder',
     act: (c) => c.api('PUT', '/api/v2/users/me/appearance', { token: c.owner.token, body: { theme_preference: 'dark' } }),
   },
-  'PATCH /api/v2/settings/idpsync/organization': { why: 'no audit policy for idp_sync_settings_* yet (Coder audits them): a known gap' },
-  'PATCH /api/v2/organizations/:organization/settings/idpsync/roles': { why: 'no audit policy for idp_sync_settings_* yet (Coder audits them): a known gap' },
 };
 
 let server: TestServer;
