@@ -24,7 +24,7 @@ import {
 } from '../db/queries/users.js';
 import { isUniqueViolation, type Db, type DbOrTx, type LoginType, type UserRow, type UserStatus } from '../db/index.js';
 import { authorizedRows } from '../db/authzfilter.js';
-import { authorize, prepareFilter, type AuthzObject } from '../rbac/index.js';
+import { authorize, canAssignRole, prepareFilter, roleIdentifierOf, type AuthzObject, type Subject } from '../rbac/index.js';
 import { toUser } from './convert.js';
 import {
   CreateUserRequestWithOrgsSchema,
@@ -105,6 +105,12 @@ function refuseNul(fields: [field: string, tag: string, value: unknown][]): void
   if (bad.length) {
     throw badRequest('Validation failed.', undefined, bad.map(([field, tag, v]) => ({ field, detail: validationFailedDetail(tag, v) })));
   }
+}
+
+/** True when the subject could assign each of these site roles (so it outranks their holder). */
+function mayActAsHolderOf(subject: Subject, siteRoles: readonly string[]): boolean {
+  const actorRoles = subject.roles.map(roleIdentifierOf);
+  return siteRoles.every((name) => canAssignRole(actorRoles, { name, organizationId: '' }));
 }
 
 export async function userRoutes(app: OrgdApp): Promise<void> {
@@ -357,6 +363,9 @@ export async function userRoutes(app: OrgdApp): Promise<void> {
       await audited<UserRow, void>(req, db, { action: 'write', resourceType: 'user', status: 204 }, async (rec, tx) => {
         rec.old = user;
         if (!authorize(auth.subject, 'update_personal', userObject(user))) throw notFound();
+        // Setting someone else's password takes over their account, so it needs authority over
+        // every site role they hold: a user admin may reset a member, not an owner.
+        if (user.id !== auth.user.id && !mayActAsHolderOf(auth.subject, user.rbac_roles)) throw forbidden();
         const invalid = validateFields(body, [['password', 'required']]);
         if (invalid.length) throw badRequest('Validation failed.', undefined, invalid);
         const password = body.password!;

@@ -365,6 +365,22 @@ describe('PUT /users/{user}/password', () => {
     }
   });
 
+  it('refuses a user admin the password of someone holding a role it cannot assign (an owner)', async () => {
+    const anotherOwner = await makeUser(server, { siteRoles: ['owner'], orgs: { [orgId]: [] } });
+    const otherAdmin = await makeUser(server, { siteRoles: ['user-admin'], orgs: { [orgId]: [] } });
+    let res = await api('PUT', `/api/v2/users/${anotherOwner.id}/password`, { token: userAdmin.token, body: { password: STRONG } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().message).toBe('Forbidden.');
+    res = await api('PUT', `/api/v2/users/${otherAdmin.id}/password`, { token: userAdmin.token, body: { password: STRONG } });
+    expect(res.statusCode).toBe(403);
+    // The owner's password is unchanged; an owner may still reset both.
+    expect((await api('POST', '/api/v2/users/login', { body: { email: anotherOwner.email, password: TEST_PASSWORD } })).statusCode).toBe(201);
+    for (const target of [anotherOwner, otherAdmin]) {
+      res = await api('PUT', `/api/v2/users/${target.id}/password`, { token: owner.token, body: { password: STRONG } });
+      expect(res.statusCode).toBe(204);
+    }
+  });
+
   it('refuses users without a password login', async () => {
     const u = await makeUser(server, { loginType: 'github', orgs: { [orgId]: [] } });
     const res = await api('PUT', `/api/v2/users/${u.id}/password`, { token: owner.token, body: { password: STRONG } });
