@@ -17,14 +17,11 @@
 // PostgreSQL in a temp dir. ORGD_BENCH_ROWS overrides the 1,000,000 (e.g. 100000 for a quick run).
 // Run: npm run bench:audit   (tsx, in process: no build needed)
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { openDatabase, type DatabaseHandle } from '../src/db/index.js';
+import { openDatabase, withDatabase, type DatabaseHandle } from '../src/db/index.js';
 import { migrate } from '../src/db/migrate.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { scratchPostgres } from '../src/db/embedded.js';
 import { buildApp, type OrgdApp } from '../src/http/app.js';
 import { defaultConfig } from '../src/server/config.js';
 import { appendAuditEntry, AUDIT_LANES, type AuditEntry } from '../src/audit/recorder.js';
@@ -45,11 +42,6 @@ const SERIAL_ROUNDS = 2;
 
 const log = (m: string) => process.stdout.write(`${m}\n`);
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 /** Runs `fn`, prints how long it took and answers the seconds. */
 async function timed(label: string, fn: () => Promise<unknown>): Promise<number> {
@@ -322,15 +314,8 @@ async function writeRound(
 }
 
 async function main(): Promise<void> {
-  let embedded: EmbeddedDatabase | undefined;
-  let dataDir: string | undefined;
-  let adminUrl = process.env.ORGD_BENCH_PG_URL;
-  if (!adminUrl) {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'orgd-bench-audit-'));
-    chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach it
-    embedded = await startEmbeddedPostgres({ dataDir });
-    adminUrl = withDatabase(embedded.url, 'postgres');
-  }
+  const scratch = await scratchPostgres('orgd-bench-audit-', process.env.ORGD_BENCH_PG_URL);
+  const adminUrl = scratch.adminUrl;
   const dbName = `orgd_bench_audit_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -437,8 +422,7 @@ async function main(): Promise<void> {
     await db.close();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await scratch.stop();
   }
 }
 

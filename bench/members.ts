@@ -8,11 +8,9 @@
 // Database: ORGD_BENCH_PG_URL (an admin URL; a fresh database is made and dropped) or an embedded
 // PostgreSQL in a temp dir. Run: npm run bench:members (builds first).
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { freePort, scratchPostgres } from '../src/db/embedded.js';
+import { withDatabase } from '../src/db/index.js';
 import { migrate } from '../src/db/migrate.js';
 import { hashPassword } from '../src/http/password.js';
 import { exited, fmt, get, load, percentile, spawnServer, waitFor200 } from './lib.js';
@@ -24,11 +22,6 @@ const LOAD_MS = Number(process.env.LOAD_MS ?? 5_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
 const PASSWORD = 'SomeSecurePassword!';
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 async function timed<T>(label: string, f: () => Promise<T>): Promise<T> {
   const t = performance.now();
@@ -60,15 +53,8 @@ async function seedUsers(db: pg.Client, hashed: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let embedded: EmbeddedDatabase | undefined;
-  let dataDir: string | undefined;
-  let adminUrl = process.env.ORGD_BENCH_PG_URL;
-  if (!adminUrl) {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'orgd-bench-members-'));
-    chmodSync(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir });
-    adminUrl = withDatabase(embedded.url, 'postgres');
-  }
+  const scratch = await scratchPostgres('orgd-bench-members-', process.env.ORGD_BENCH_PG_URL);
+  const adminUrl = scratch.adminUrl;
   const dbName = `orgd_bench_members_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -196,8 +182,7 @@ async function main(): Promise<void> {
     await helloExited;
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await scratch.stop();
   }
 }
 

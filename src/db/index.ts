@@ -39,6 +39,13 @@ export function openDatabase(connectionString: string, opts: PoolOptions = {}): 
   };
 }
 
+/** The same server URL with another database name. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
 /** PostgreSQL error codes we map to HTTP answers. */
 export const PgError = {
   uniqueViolation: '23505',

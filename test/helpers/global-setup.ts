@@ -1,11 +1,9 @@
 // Once per test run: a PostgreSQL server (the embedded one, or ORGD_TEST_PG_URL when set) and a
 // migrated template database. Each test file then clones the template, which takes milliseconds.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
+import { scratchPostgres } from '../../src/db/embedded.js';
+import { withDatabase } from '../../src/db/index.js';
 import { migrate } from '../../src/db/migrate.js';
 
 declare module 'vitest' {
@@ -15,22 +13,9 @@ declare module 'vitest' {
   }
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let embedded: EmbeddedDatabase | undefined;
-  let dataDir: string | undefined;
-  let adminUrl = process.env.ORGD_TEST_PG_URL;
-  if (!adminUrl) {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'orgd-test-'));
-    chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as the postgres user and must reach it
-    embedded = await startEmbeddedPostgres({ dataDir });
-    adminUrl = withDatabase(embedded.url, 'postgres');
-  }
+  const server = await scratchPostgres('orgd-test-', process.env.ORGD_TEST_PG_URL);
+  const adminUrl = server.adminUrl;
   const template = `orgd_tpl_${process.pid}_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -51,7 +36,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
     for (const r of rows) await c.query(`DROP DATABASE IF EXISTS ${r.datname} WITH (FORCE)`).catch(() => undefined);
     await c.end();
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
   };
 }
