@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     console.log(`ratio: ${fmt(orgd.rps / bare.rps, 3)}`);
     if (orgd.rps / bare.rps > 0.9) {
       // One load-generating process tops out near these rates on this machine: read it as "at least".
-      console.log('  (both are near the single-process load generator\'s own ceiling: the ratio is a lower bound of the servers\' gap)');
+      console.log('  (both runs are near the single-process load generator\'s own ceiling: orgd served at least this rate, the bare server may do more)');
     }
   } finally {
     await db.end().catch(() => undefined);
