@@ -1,5 +1,6 @@
 // The audit diff (Coder's enterprise/audit/diff.go): for each field a policy tracks, the old and new
 // values when they differ, rendered as Coder's JSON would render them.
+import { NIL_UUID } from '../db/constants.js';
 import type { AuditPolicy, FieldRule } from './policies.js';
 
 export interface AuditDiffEntry {
@@ -11,7 +12,6 @@ export interface AuditDiffEntry {
 /** Field name -> change. Keys are in sorted order, as Go's JSON encoding of a map writes them. */
 export type AuditDiff = Record<string, AuditDiffEntry>;
 
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** Go's zero time.Time as JSON. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 

@@ -9,6 +9,7 @@
 // an incremental export that must never miss an entry starts a little before the last time it
 // exported (`since`) and drops the ids it has already received. Each record carries its lane
 // (chain), seq, prev_hash and hash, so the receiving side can rebuild and check every lane.
+import { NIL_UUID } from '../db/index.js';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { sql } from 'kysely';
@@ -114,7 +115,6 @@ interface ExportRow {
   hash: Buffer;
 }
 
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 function toRecord(r: ExportRow): ExportRecord {
   const username = r.username ?? '';

@@ -2,6 +2,7 @@
 // organization and whether their resource is gone (joins, never a lookup per row), plus a count
 // that stops at a cap so that the first page of a million-row log costs what any page costs.
 // Pages are newest first by (time desc, id desc), an index order, with a keyset cursor.
+import { NIL_UUID } from '../db/index.js';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { DbOrTx, LoginType, UserStatus } from '../db/index.js';
 
@@ -88,7 +89,6 @@ export interface AuditPage {
   countCap: number;
 }
 
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * The timestamp as Go's RFC3339Nano writes it: UTC, fractional seconds without trailing zeros.

@@ -16,13 +16,13 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { sql } from 'kysely';
-import type { DbOrTx } from '../db/index.js';
+import { NIL_UUID, type DbOrTx } from '../db/index.js';
 
 export type AuditAction =
   | 'create' | 'write' | 'delete' | 'start' | 'stop' | 'login' | 'logout' | 'register'
   | 'request_password_reset' | 'connect' | 'disconnect' | 'open' | 'close';
 
-export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+export { NIL_UUID };
 
 export interface AuditEntry {
   action: AuditAction;

@@ -39,6 +39,8 @@ export function openDatabase(connectionString: string, opts: PoolOptions = {}): 
   };
 }
 
+export { NIL_UUID } from './constants.js';
+
 /** The same server URL with another database name. */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);

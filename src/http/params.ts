@@ -2,11 +2,11 @@
 // decides what the caller may see), {organization} and the member with the caller's permissions
 // (missing or unreadable: 404, so existence never leaks).
 import type { FastifyRequest } from 'fastify';
-import type { Db, OrganizationRow, OrganizationMemberRow, UserRow } from '../db/index.js';
+import { NIL_UUID, type Db, type OrganizationRow, type OrganizationMemberRow, type UserRow } from '../db/index.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { authorize } from '../rbac/index.js';
 
-export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+export { NIL_UUID };
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(s: string): boolean {

@@ -3,6 +3,7 @@
 // into Coder's error texts (`%q`, `%v`, byte lengths, unicode.IsSpace).
 //
 // Every validator returns null when the input is fine, or the exact error text Coder produces.
+import { NIL_UUID } from '../db/constants.js';
 
 /** One entry of the `validations` array of a Coder error response. */
 export interface ValidationError {
@@ -215,7 +216,7 @@ export function parseUuid(s: string): string | null {
 }
 
 /** The nil UUID, which Coder uses for "none" (and, in `organization_ids`, for "the default organization"). */
-export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+export { NIL_UUID };
 
 // ---------------------------------------------------------------------------------------------
 // Names (codersdk/name.go)

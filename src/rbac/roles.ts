@@ -6,6 +6,7 @@
 // the very same `org` array. The compiled-subject cache (authorize.ts) is keyed by array identity, so
 // sharing them makes compiling a subject in a hundred orgs cost little more than in one.
 import { RESOURCE_TYPES, WILDCARD, type Action, type ResourceType } from './policy.js';
+import { NIL_UUID } from '../db/constants.js';
 
 /** One grant (or, negated, one denial) of an action on a resource type. Wire shape of Coder's. */
 export interface Permission {
@@ -123,7 +124,6 @@ export class InvalidRoleIdentifierError extends Error {
   override readonly name = 'InvalidRoleIdentifierError';
 }
 
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const HEX32 = /^[0-9a-fA-F]{32}$/;
 const UUID36 = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 

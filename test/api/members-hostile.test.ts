@@ -1,10 +1,9 @@
 // Hostile input on the organization, member, audit and IdP sync routes: NUL characters (which
 // PostgreSQL text and jsonb cannot hold) in paths, searches and bodies answer 4xx, never 5xx.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiOf, createFirstUser, startTestServer, type Api, type Session, type TestServer } from '../helpers/server.js';
+import { apiOf, createFirstUser, startTestServer, type Api, type Session, type TestServer, NOT_FOUND } from '../helpers/server.js';
 import { makeUser, type TestUser } from '../helpers/users.js';
 
-const NOT_FOUND = { message: 'Resource not found or you do not have access to this resource' };
 
 let server: TestServer;
 let api: Api;

@@ -3,10 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { apiOf, createFirstUser, startTestServer, type Api, type Session, type TestServer } from '../helpers/server.js';
+import { apiOf, createFirstUser, startTestServer, type Api, type Session, type TestServer, NOT_FOUND } from '../helpers/server.js';
 import { defaultOrgId, makeUser, type TestUser } from '../helpers/users.js';
 
-const NOT_FOUND = { message: 'Resource not found or you do not have access to this resource' };
 const FORBIDDEN = {
   message: 'Forbidden.',
   detail:

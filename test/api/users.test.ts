@@ -3,7 +3,7 @@
 // of suspend, delete and password changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { apiOf, createFirstUser, FIRST_USER, startTestServer, type Api, type TestServer } from '../helpers/server.js';
+import { apiOf, createFirstUser, FIRST_USER, startTestServer, type Api, type TestServer, NOT_FOUND } from '../helpers/server.js';
 import { defaultOrgId, makeUser, TEST_PASSWORD, type TestUser } from '../helpers/users.js';
 
 const NIL = '00000000-0000-0000-0000-000000000000';
@@ -12,7 +12,6 @@ const FORBIDDEN = {
   detail:
     "You don't have permission to view this content. If you believe this is a mistake, please contact your administrator or try signing in with different credentials.",
 };
-const NOT_FOUND = { message: 'Resource not found or you do not have access to this resource' };
 const STRONG = 'An0ther-Str0ng-Passw0rd!';
 
 let server: TestServer;

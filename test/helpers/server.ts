@@ -56,6 +56,9 @@ export async function startTestServer(
   };
 }
 
+/** Coder's standard 404 body. */
+export const NOT_FOUND = { message: 'Resource not found or you do not have access to this resource' };
+
 export interface Session {
   token: string;
   userId: string;
